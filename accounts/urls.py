@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import leaderboard_views, views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("u/<str:username>/", views.profile, name="profile"),
+    path("settings/profile/", views.profile_edit, name="profile_edit"),
+    path("leaderboard/", leaderboard_views.leaderboard_page, name="leaderboard"),
+]
