@@ -109,7 +109,13 @@ class ThreadQuerySet(models.QuerySet):
         return self.exclude(self._held_opening())
 
     def for_list(self):
-        return self.select_related("space", "author", "last_poster").prefetch_related("tags")
+        """What a thread row shows; ``opening_held`` marks, for the author and moderators
+        who may see such a thread at all, one that readers do not see yet."""
+        return (
+            self.select_related("space", "author", "last_poster")
+            .prefetch_related("tags")
+            .annotate(opening_held=self._held_opening())
+        )
 
 
 class PostQuerySet(models.QuerySet):

@@ -271,3 +271,23 @@ def test_pages_issue_a_fixed_number_of_queries(
     after = [count(u) for u in urls(big)]
     assert after == before, f"queries grew with the data: {before} -> {after}"
     assert max(after) <= 14
+
+
+def test_a_held_thread_is_marked_for_its_author_and_moderators_and_absent_for_others(
+    client, member, other_member, moderator, space
+):
+    held = ask(member, space, title="Waiting for a moderator")
+    Post.objects.filter(thread=held, position=1).update(state=Post.State.PENDING)
+    ask(other_member, space, title="Out in the open")
+
+    def row_of(user, title):
+        client.force_login(user) if user else client.logout()
+        html = client.get("/s/dashboards/").content.decode()
+        rows = re.findall(r'<li class="thread-row.*?</li>', html, flags=re.S)
+        return next((row for row in rows if title in row), None)
+
+    for viewer in (member, moderator):
+        assert "Held for review" in row_of(viewer, "Waiting for a moderator")
+        assert "Held for review" not in row_of(viewer, "Out in the open")
+    assert row_of(other_member, "Waiting for a moderator") is None
+    assert row_of(None, "Waiting for a moderator") is None

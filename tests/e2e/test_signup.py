@@ -58,7 +58,7 @@ def test_newcomer_signs_up_confirms_edits_profile_and_logs_out(
     bio = page.locator(".profile-bio")
     expect(bio).to_contain_text("Runs the data team.")
     expect(bio).to_contain_text("Asks about <exports> a lot.")
-    expect(page.get_by_text("@dana")).to_be_visible()
+    expect(page.locator("#main").get_by_text("@dana")).to_be_visible()
 
     page.get_by_label("Your account").click()
     page.get_by_role("button", name="Log out").click()
