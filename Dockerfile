@@ -28,8 +28,8 @@ RUN DJANGO_SETTINGS_MODULE=community.settings.production \
     python manage.py collectstatic --noinput
 
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin stoa \
-    && mkdir -p /app/media \
-    && chown stoa /app/media
+    && mkdir -p /app/media /app/private_media \
+    && chown stoa /app/media /app/private_media
 USER stoa
 
 ENV DJANGO_SETTINGS_MODULE=community.settings.production

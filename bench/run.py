@@ -30,7 +30,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 RESULTS = ROOT / "bench" / "results"
-PAGES = ["home", "space", "thread", "thread_last_page", "search", "reply_create"]
+PAGES = ["home", "space", "thread", "thread_last_page", "search", "suggestions", "reply_create"]
 
 
 def free_port() -> int:
@@ -95,6 +95,7 @@ print(json.dumps({
         biggest.get_absolute_url() + f"?page={page_for_position(biggest.last_position)}"
     ),
     "search": "/search/?q=dashboard+timeout",
+    "suggestions": "/search/similar/?title=Dashboard+export+times+out",
     "reply_paths": [f"/t/{pk}/reply/" for pk in replies],
     "biggest_posts": biggest.post_count,
 }))
@@ -202,8 +203,11 @@ def fanout_seconds(env: dict, smoke: bool) -> float | None:
         return None
     watchers = "200" if smoke else "10000"
     out = manage(env, "bench_fanout", "--watchers", watchers, capture=True)
-    match = re.search(r"([0-9.]+)\s*s", out.strip().splitlines()[-1])
-    return float(match.group(1)) if match else None
+    # The command's last line is the number of seconds alone.
+    try:
+        return float(out.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        return None
 
 
 def main() -> int:
@@ -293,6 +297,9 @@ def main() -> int:
                 "p50_ms": measured["p50_ms"],
                 "p95_ms": measured["p95_ms"],
                 "p99_ms": measured["p99_ms"],
+                "server_p50_ms": _or_none(measured.get("server_p50_ms")),
+                "server_p95_ms": _or_none(measured.get("server_p95_ms")),
+                "server_p99_ms": _or_none(measured.get("server_p99_ms")),
                 "queries": queries,
                 "requests": measured["requests"],
                 "errors": measured["errors"],
@@ -315,6 +322,11 @@ def main() -> int:
     return 0
 
 
+def _or_none(value):
+    """report.lua writes -1 when no response carried a Server-Timing header."""
+    return None if value is None or value < 0 else value
+
+
 def _reply_queries(port: int, targets: dict, auth: dict) -> int | None:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     body = urlencode({"body": "One more benchmark reply.", "client_token": secrets.token_hex(8)})
@@ -332,15 +344,27 @@ def _reply_queries(port: int, targets: dict, auth: dict) -> int | None:
 
 def print_table(results: dict) -> None:
     print(f"\nStoa benchmark — {results['posts']:,} posts")
-    print(f"{'page':<18}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'queries':>9}")
+    print(
+        f"{results.get('connections')} connections; latency seen by the client, then in the server"
+    )
+    print(
+        f"{'page':<18}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
+        f"{'srv p50':>9}{'srv p95':>9}{'srv p99':>9}{'queries':>9}"
+    )
+
+    def cell(value):
+        return f"{value:>9.1f}" if value is not None else f"{'-':>9}"
+
     for name in PAGES:
         row = results["pages"].get(name, {})
         if "rps" not in row:
             print(f"{name:<18}  {row.get('skipped', 'not measured')}")
             continue
         print(
-            f"{name:<18}{row['rps']:>9.1f}{row['p50_ms']:>9.1f}{row['p95_ms']:>9.1f}"
-            f"{row['p99_ms']:>9.1f}{row['queries'] if row['queries'] is not None else '-':>9}"
+            f"{name:<18}{row['rps']:>9.1f}{cell(row['p50_ms'])}{cell(row['p95_ms'])}"
+            f"{cell(row['p99_ms'])}{cell(row.get('server_p50_ms'))}{cell(row.get('server_p95_ms'))}"
+            f"{cell(row.get('server_p99_ms'))}"
+            f"{row['queries'] if row['queries'] is not None else '-':>9}"
         )
     print(f"web worker peak memory: {results.get('worker_rss_mb')} MB")
     fanout = results.get("fanout_10k_s")

@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("forums.urls")),
     path("", include("moderation.urls")),
     path("", include("notifications.urls")),
+    path("", include("insights.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -13,6 +13,7 @@ from .models import (
     SpaceMembership,
     Thread,
     ThreadParticipant,
+    Upload,
     UserBlock,
 )
 
@@ -191,3 +192,21 @@ class JoinRequestAdmin(admin.ModelAdmin):
 class UserBlockAdmin(admin.ModelAdmin):
     list_display = ["blocker", "blocked", "created_at"]
     raw_id_fields = ["blocker", "blocked"]
+
+
+@admin.register(Upload)
+class UploadAdmin(admin.ModelAdmin):
+    """Read-only: files are written by the composer and removed with their post, owner or
+    the orphan sweep. Deleting a row here removes its files too."""
+
+    list_display = ["name", "kind", "owner", "post", "size", "created_at", "attached_at"]
+    list_filter = ["kind"]
+    search_fields = ["name", "key", "sha256", "owner__username"]
+    raw_id_fields = ["owner", "post"]
+    date_hierarchy = "created_at"
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

@@ -44,6 +44,7 @@ from .models import Post, ReadState, Thread, ThreadParticipant, UserBlock
 from .permissions import check
 from .rendering import render_post
 from .services import _clean_body, _existing_by_token
+from .uploads.services import uploads_attach
 
 MAX_PARTICIPANTS = 20
 SUBJECT_MAX = 200
@@ -206,6 +207,7 @@ def _conversation_start(*, author, to, title, body, client_token) -> Thread:
         state=state,
         client_token=client_token,
     )
+    uploads_attach(post=opening)
     ThreadParticipant.objects.bulk_create(
         [ThreadParticipant(thread=thread, user=person) for person in [author, *recipients]]
     )

@@ -486,3 +486,7 @@ class DeflectionEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user or 'visitor'} opened {self.thread_id} while asking"
+
+
+# Files attached to posts live in their own module; importing them here registers the model.
+from .uploads.models import Upload  # noqa: E402, F401

@@ -21,6 +21,8 @@ What members can write:
   ``MAX_MENTIONS`` distinct names per post are considered. Names in code, links, e-mail
   addresses and URLs are left alone. Mentions inside a quoted post are linked but not
   counted, so quoting someone does not notify the people they mentioned.
+- An image whose address is an upload's (``![name](/uploads/<key>/<name>)``, as the
+  composer inserts it) shows the upload's display-sized copy and links to the original.
 - Headings are moved down two levels (``#`` becomes ``h3``) so a post never outranks the
   page it sits on.
 - Quotes made by ``quote_markdown`` are styled as quotes and reported in
@@ -67,6 +69,7 @@ from pygments.lexers import TextLexer, get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from .sanitizer import sanitize_html
+from .uploads.paths import UPLOAD_PATH_RE
 
 __all__ = [
     "Rendered",
@@ -735,6 +738,7 @@ class _FinishTreeprocessor(Treeprocessor):
                 if element in top_level:
                     self.state.quoted_post_ids.add(post_id)
         self._link_mentions(root)
+        _link_upload_images(root)
         _break_dense_text(root)
 
     def _plain(self, match: re.Match[str]) -> str:
@@ -815,6 +819,28 @@ class _FinishTreeprocessor(Treeprocessor):
         if anchors:
             anchors[-1].tail = text[position:]
         return head, anchors
+
+
+def _link_upload_images(root: etree.Element) -> None:
+    """``<img src="/uploads/k/n">`` becomes the display copy inside a link to the original.
+
+    Only exact upload paths are touched; whether the reader may see the file is decided when
+    it is requested, not here."""
+    for parent in list(root.iter()):
+        for index, child in enumerate(list(parent)):
+            if child.tag != "img":
+                continue
+            src = child.get("src") or ""
+            if UPLOAD_PATH_RE.fullmatch(src) is None:
+                continue
+            child.set("src", f"{src}?size=display")
+            if parent.tag == "a":
+                continue
+            link = etree.Element("a", {"href": src})
+            link.tail, child.tail = child.tail, None
+            parent.remove(child)
+            link.append(child)
+            parent.insert(index, link)
 
 
 _ESCAPED_CHARS_RE = re.compile(r"[<&]")

@@ -43,14 +43,13 @@ def space_get_for_viewer(*, slug: str, viewer) -> Space:
     return space
 
 
-def thread_get_for_viewer(*, thread_id: int, viewer) -> Thread:
-    thread = (
-        Thread.objects.visible_to(viewer)
-        .select_related("space", "author", "space__parent")
-        .prefetch_related("tags")
-        .filter(pk=thread_id)
-        .first()
-    )
+def thread_get_for_viewer(*, thread_id: int, viewer, with_tags: bool = True) -> Thread:
+    """The thread, through the reading door, or 404. Writes that only need the thread to
+    exist for the viewer pass ``with_tags=False`` and save the tags' query."""
+    threads = Thread.objects.visible_to(viewer).select_related("space", "author", "space__parent")
+    if with_tags:
+        threads = threads.prefetch_related("tags")
+    thread = threads.filter(pk=thread_id).first()
     if thread is None:
         raise Http404("No such thread.")
     return thread

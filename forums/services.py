@@ -21,6 +21,7 @@ from .models import Post, PostRevision, Reaction, ReadState, Space, Thread
 from .permissions import check
 from .rendering import render_post
 from .search.deflections import deflection_convert
+from .uploads.services import uploads_attach
 
 
 def _clean_title(title: str) -> str:
@@ -160,6 +161,7 @@ def _thread_create_atomic(
         state=state,
         client_token=client_token,
     )
+    uploads_attach(post=opening)
     if tag_names:
         thread.tags.set(tag_names)
     emit("post.created", post_id=opening.pk)
@@ -210,15 +212,20 @@ def reply_create(
 def _reply_create_locked(
     *, author, thread_id, body, rendered, state, reply_to, official, client_token
 ):
+    # Locked through the reading door, so a thread the author may no longer see is missing.
     # of=("self",): PostgreSQL cannot lock the nullable side of the outer join to the space.
     thread = (
-        Thread.objects.select_for_update(of=("self",)).select_related("space").get(pk=thread_id)
+        Thread.objects.visible_to(author)
+        .select_for_update(of=("self",))
+        .select_related("space")
+        .filter(pk=thread_id)
+        .first()
     )
-    _check_visible(Thread.objects.visible_to(author).filter(pk=thread_id))
+    if thread is None:
+        raise Http404("Not found.")
     check(permissions.can_reply(author, thread), permissions.reply_refusal(author, thread))
-    existing = _existing_by_token(author, client_token)
-    if existing is not None:
-        return existing
+    # A second submission of the same form (a double click) waits for this lock, then fails
+    # the unique client token: reply_create answers it with the post the first one made.
     permissions.check_post_limits(author, rendered)
     if reply_to is not None and reply_to.thread_id != thread.pk:
         reply_to = None
@@ -236,6 +243,7 @@ def _reply_create_locked(
         state=state,
         client_token=client_token,
     )
+    uploads_attach(post=post)
     if state != Post.State.VISIBLE:
         # Held for a moderator: the position is taken, the public counters wait for approval.
         Thread.objects.filter(pk=thread.pk).update(last_position=position)
@@ -289,6 +297,7 @@ def post_edit(*, editor, post: Post, body: str, title: str | None = None) -> Pos
     post.edited_at = timezone.now()
     post.revision_count += 1
     post.save(update_fields=["body", "body_html", "edited_at", "revision_count"])
+    uploads_attach(post=post)
     if new_title != thread.title:
         Thread.objects.filter(pk=thread.pk).update(
             title=new_title, slug=slugify(new_title)[:80] or "thread"

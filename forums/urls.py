@@ -1,7 +1,9 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import feeds, idea_views, views
 from .search import views as search_views
+from .uploads import paths as upload_paths
+from .uploads import views as upload_views
 
 app_name = "forums"
 
@@ -32,6 +34,13 @@ urlpatterns = [
     path("p/<int:post_id>/accept/", views.post_accept, name="post_accept"),
     path("p/<int:post_id>/official/", views.post_official, name="post_official"),
     path("preview/", views.preview, name="preview"),
+    # Files in posts (forums/uploads/): sent by the composer, served after the reading check.
+    path("uploads/", upload_views.upload_create, name="upload_create"),
+    re_path(
+        rf"^uploads/(?P<key>{upload_paths.KEY_PATTERN})/(?P<name>{upload_paths.NAME_PATTERN})\Z",
+        upload_views.upload_serve,
+        name="upload",
+    ),
     path("tags/<slug:slug>/", views.tag_detail, name="tag"),
     # The ideas board, the roadmap, votes and the staff tools on an idea (forums/ideas.py).
     path("ideas/", idea_views.board, name="ideas"),

@@ -178,7 +178,9 @@ def post_permalink(request, slug, thread_id, position):
 @login_required
 @require_POST
 def reply_create(request, thread_id):
-    thread = selectors.thread_get_for_viewer(thread_id=thread_id, viewer=request.user)
+    thread = selectors.thread_get_for_viewer(
+        thread_id=thread_id, viewer=request.user, with_tags=False
+    )
     form = ReplyForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data

@@ -631,3 +631,66 @@ def test_a_group_turning_members_only_drops_its_pages_from_the_visitors_cache(
     assert client.get(thread.get_absolute_url()).status_code == 404
     response = client.get(group.get_absolute_url())
     assert response.status_code == 302 and "Kangarootitle" not in page_text(response)
+
+
+# Uploads (forums/uploads/): a file in a private post is exactly as hidden as the post ------
+
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (400, 300), (90, 20, 160)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def private_uploads(world, settings, tmp_path):
+    """An insider of each container posts a screenshot there; returns each upload's URL."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from forums.uploads import services as upload_services
+
+    settings.STOA_UPLOAD_ROOT = tmp_path
+    urls = {}
+    for kind, secret in world.secrets.items():
+        upload = upload_services.upload_create(
+            owner=secret.insider, file=SimpleUploadedFile(f"{kind}-secret.png", _png())
+        )
+        url = upload.get_absolute_url()
+        reply(secret.insider, secret.thread, body=f"{secret.body_word} ![screen]({url})")
+        urls[kind] = url
+    return urls
+
+
+@grid
+@containers
+def test_private_uploads_answer_404(client, world, private_uploads, who, kind):
+    as_outsider(client, world, who)
+    url = private_uploads[kind]
+    require_url(url, "uploads")
+    for variant in ("", "?size=display", "?size=thumb"):
+        response = client.get(url + variant)
+        assert response.status_code == 404, f"{kind} upload{variant} served to {who}"
+
+
+@containers
+def test_a_private_upload_linked_from_a_public_post_stays_hidden(
+    client, world, private_uploads, kind
+):
+    secret = world.secrets[kind]
+    reply(secret.insider, world.public_thread, body=f"Look: ![copy]({private_uploads[kind]})")
+    for who in OUTSIDERS:
+        as_outsider(client, world, who)
+        assert client.get(world.public_thread.get_absolute_url()).status_code == 200
+        assert client.get(private_uploads[kind]).status_code == 404, (kind, who)
+
+
+@containers
+def test_insiders_fetch_the_uploads_outsiders_cannot(client, world, private_uploads, kind):
+    client.force_login(world.secrets[kind].insider)
+    response = client.get(private_uploads[kind])
+    assert response.status_code == 200
+    assert "public" not in response["Cache-Control"]

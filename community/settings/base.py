@@ -128,7 +128,7 @@ else:
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.CachedPermissionsBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -182,6 +182,40 @@ STORAGES = {
         )
     },
 }
+# Files attached to posts (forums/uploads/, README "Uploads") never live under MEDIA_ROOT:
+# they are served by the application after the reading check, or on S3 by signed URLs.
+STOA_UPLOAD_ROOT = Path(env_str("STOA_UPLOAD_ROOT", str(BASE_DIR / "private_media")))
+STORAGES["uploads"] = {"BACKEND": "forums.uploads.storage.PrivateUploadStorage"}
+STOA_STORAGE = env_str("STOA_STORAGE", "local")
+if STOA_STORAGE == "s3":
+    # Any S3-compatible store (AWS, MinIO, Ceph, R2...) through django-storages; credentials
+    # come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, read by boto3 itself.
+    _S3_OPTIONS = {
+        "bucket_name": env_str("AWS_STORAGE_BUCKET_NAME"),
+        "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,
+        "region_name": env_str("AWS_S3_REGION_NAME") or None,
+        "default_acl": "private",
+        "file_overwrite": False,
+        "signature_version": "s3v4",
+    }
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            **_S3_OPTIONS,
+            "location": "media",
+            "custom_domain": env_str("AWS_S3_CUSTOM_DOMAIN") or None,
+            "querystring_auth": env_bool("AWS_QUERYSTRING_AUTH", default=True),
+        },
+    }
+    STORAGES["uploads"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            **_S3_OPTIONS,
+            "location": "uploads",
+            "querystring_auth": True,  # every download is a signed, expiring URL
+            "querystring_expire": env_int("STOA_UPLOAD_SIGNED_URL_SECONDS", 300),
+        },
+    }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
@@ -195,7 +229,8 @@ SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
     "style-src": [CSP.SELF],
-    "img-src": [CSP.SELF, "data:"],
+    # With uploads on an object store, signed URLs send images from its address.
+    "img-src": [CSP.SELF, "data:", *env_list("STOA_UPLOAD_ORIGINS", [])],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
     "object-src": [CSP.NONE],
@@ -245,7 +280,13 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     "moderation-housekeeping": {"task": "moderation.housekeeping", "schedule": 300.0},
     "moderation-trust-levels": {"task": "moderation.recompute_trust_levels", "schedule": 3600.0},
+    "forums-uploads-sweep": {"task": "forums.uploads_sweep", "schedule": 3600.0},
+    # Hourly, so that visits (only the latest is kept on the account) are seen the same day.
+    "insights-rollup-recent": {"task": "insights.rollup_recent", "schedule": 3600.0},
 }
+
+# Task modules that are not an app's tasks.py, which autodiscovery does not look for.
+CELERY_IMPORTS = ["forums.uploads.tasks"]
 
 # Stoa's own knobs.
 STOA_SITE_NAME = env_str("STOA_SITE_NAME", "Stoa")
@@ -256,6 +297,30 @@ STOA_TITLE_MAX_LENGTH = 200
 STOA_AVATAR_MAX_BYTES = env_int("STOA_AVATAR_MAX_BYTES", 2_000_000)
 STOA_AVATAR_MAX_PIXELS = env_int("STOA_AVATAR_MAX_PIXELS", 25_000_000)
 STOA_VIEW_FLUSH_EVERY = 10
+
+# Uploads (forums/uploads/, README "Uploads"). Images are judged by content; other files need
+# an extension from this list and are always downloaded, never shown in the browser.
+STOA_UPLOAD_MAX_BYTES = env_int("STOA_UPLOAD_MAX_BYTES", 8 * 1024 * 1024)  # ceiling for every level
+STOA_UPLOAD_MAX_PIXELS = env_int("STOA_UPLOAD_MAX_PIXELS", 25_000_000)  # all frames together
+STOA_UPLOAD_ALLOWED_EXTENSIONS = env_list(
+    "STOA_UPLOAD_ALLOWED_EXTENSIONS", ["txt", "log", "pdf", "csv", "zip"]
+)
+# Per trust level: bytes per file (None: STOA_UPLOAD_MAX_BYTES), files per post, uploads per
+# hour (None: no limit). Staff and moderators get level 4.
+STOA_UPLOAD_LIMITS = {
+    0: {"bytes": 2 * 1024 * 1024, "per_post": 3, "per_hour": 10},
+    1: {"bytes": 4 * 1024 * 1024, "per_post": 6, "per_hour": 30},
+    2: {"bytes": None, "per_post": 10, "per_hour": 60},
+    3: {"bytes": None, "per_post": 20, "per_hour": 120},
+    4: {"bytes": None, "per_post": 30, "per_hour": None},
+}
+STOA_UPLOAD_ORPHAN_HOURS = env_int("STOA_UPLOAD_ORPHAN_HOURS", 24)
+STOA_UPLOAD_DISPLAY_SIZE = 1600  # longest side of the picture shown in a post
+STOA_UPLOAD_THUMBNAIL_SIZE = 320
+# Seconds a signed object-store URL lives; and, behind nginx, an internal location that
+# serves STOA_UPLOAD_ROOT (X-Accel-Redirect), so Python never streams the bytes itself.
+STOA_UPLOAD_SIGNED_URL_SECONDS = env_int("STOA_UPLOAD_SIGNED_URL_SECONDS", 300)
+STOA_UPLOAD_ACCEL_REDIRECT = env_str("STOA_UPLOAD_ACCEL_REDIRECT")
 # Visitors' pages are cached this long at most (community.pagecache); 0 turns it off.
 STOA_ANON_CACHE_SECONDS = env_int("STOA_ANON_CACHE_SECONDS", 60)
 
@@ -337,6 +402,13 @@ STOA_FLAGS_PER_HOUR = 10
 STOA_MOD_REMIND_AFTER_MINUTES = env_int("STOA_MOD_REMIND_AFTER_MINUTES", 60)
 STOA_MOD_QUEUE_PAGE_SIZE = 20
 STOA_MOD_LOG_PAGE_SIZE = 50
+# Insights (/insights/): questions unanswered this long are on the action list; the beat
+# refreshes question and flag facts this many days back; a newly followed term has its
+# mentions counted this many days back; a dashboard period spans at most this many days.
+STOA_INSIGHTS_UNANSWERED_HOURS = env_int("STOA_INSIGHTS_UNANSWERED_HOURS", 48)
+STOA_INSIGHTS_FACTS_DAYS = env_int("STOA_INSIGHTS_FACTS_DAYS", 30)
+STOA_INSIGHTS_TERM_BACKFILL_DAYS = env_int("STOA_INSIGHTS_TERM_BACKFILL_DAYS", 90)
+STOA_INSIGHTS_MAX_DAYS = 731
 
 LOGGING = {
     "version": 1,

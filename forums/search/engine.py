@@ -17,9 +17,9 @@ so a solved, recently active thread wins a close call, but a clearly better matc
 ranks first. "Newest" sorts by when the thread was started instead.
 
 A page costs a fixed number of queries whatever the data size: the candidates (the newest
-id and one to three slices on PostgreSQL, one query on SQLite), the readable threads among them, the page's
-threads, their tags, the snippets and titles (two on SQLite), and, for members, their read
-positions.
+id and one to three slices on PostgreSQL, one query on SQLite), the readable threads among
+them, the page's threads, their tags, the snippets and titles (two on SQLite), and, for
+members, their read positions.
 """
 
 import math

@@ -9,11 +9,13 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import User
 from community.demo import DEMO_PASSWORD, DEMO_URL, THREADS
 from community.demo.ideas import seed_ideas
 from community.demo.loader import DemoAccount, demo_accounts, seed
 from community.demo.moderation import seed_moderation
 from community.demo.private_spaces import seed_private
+from insights.demo import seed_insights
 
 SUMMARY = (
     ("users", "user", "users"),
@@ -36,6 +38,8 @@ class Command(BaseCommand):
             # Before the ideas step, which also grants the badges all this content earned.
             seed_moderation(now=timezone.now(), result=result)
             seed_ideas(specs=THREADS, now=timezone.now(), result=result)
+        # The insights dashboard reads rollups: build them for every day of the demo.
+        days = seed_insights(actor=User.objects.filter(username="sam").first())
         elapsed = time.monotonic() - started
         if result.created_anything:
             made = ", ".join(
@@ -50,6 +54,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.SUCCESS("Demo community already in place; nothing to add.")
             )
+        self.stdout.write(f"Insights dashboard rolled up for {days} days.")
         self.stdout.write("")
         self.stdout.write(self.style.MIGRATE_HEADING(f"Demo accounts (password: {DEMO_PASSWORD})"))
         for line in account_table(demo_accounts()):

@@ -1,0 +1,48 @@
+"""Roles are read from the cache on every signed-in request, and a change of role counts at
+once: the next request sees it, without waiting for the cache to expire."""
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+def _permission_queries(client, path="/"):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    assert response.status_code == 200
+    return [q["sql"] for q in queries.captured_queries if "auth_permission" in q["sql"]]
+
+
+def test_a_signed_in_page_reads_roles_from_the_database_once_then_from_the_cache(client, moderator):
+    client.force_login(moderator)
+    assert _permission_queries(client)  # the first request fills the cache
+    assert _permission_queries(client) == []
+    assert _permission_queries(client, "/mod/") == []
+
+
+def test_joining_and_leaving_a_role_counts_on_the_next_request(client, member):
+    client.force_login(member)
+    assert client.get("/mod/").status_code == 404
+    moderators = Group.objects.get(name="Moderators")
+    member.groups.add(moderators)
+    assert client.get("/mod/").status_code == 200
+    member.groups.remove(moderators)
+    assert client.get("/mod/").status_code == 404
+
+
+def test_a_permission_given_to_a_role_counts_on_the_next_request(client, member):
+    staff = Group.objects.get(name="Staff")
+    member.groups.add(staff)
+    user = User.objects.get(pk=member.pk)
+    assert user.has_perm("accounts.delete_user") is False
+    staff.permissions.add(Permission.objects.get(codename="delete_user"))
+    user = User.objects.get(pk=member.pk)
+    assert user.has_perm("accounts.delete_user") is True
+    staff.permissions.remove(Permission.objects.get(codename="delete_user"))
+    user = User.objects.get(pk=member.pk)
+    assert user.has_perm("accounts.delete_user") is False
