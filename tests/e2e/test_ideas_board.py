@@ -8,6 +8,8 @@ from forums.models import IdeaVote, Thread
 from tests.factories import SpaceFactory, UserFactory
 from tests.forum_helpers import ask
 
+from .helpers import log_in
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -33,14 +35,6 @@ def ensure_migration_data():
                 Permission.objects.get(content_type__app_label=app_label, codename=codename)
             )
     catalogue_sync()
-
-
-def log_in(page, username):
-    page.goto("/accounts/login/")
-    page.get_by_label("Username or e-mail address").fill(username)
-    page.get_by_label("Password").fill("correct horse battery")
-    page.locator("main").get_by_role("button", name="Log in").click()
-    expect(page.locator("summary[aria-label='Your account']")).to_be_visible()
 
 
 def test_votes_toggle_in_place_and_a_double_click_counts_once(page):

@@ -7,15 +7,9 @@ from playwright.sync_api import expect
 
 from tests.factories import SpaceFactory, UserFactory
 
+from .helpers import log_in
+
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def log_in(page, username):
-    page.goto("/accounts/login/")
-    page.get_by_label("Username or e-mail address").fill(username)
-    page.get_by_label("Password").fill("correct horse battery")
-    page.locator("main").get_by_role("button", name="Log in").click()
-    expect(page.locator("summary[aria-label='Your account']")).to_be_visible()
 
 
 def log_out(page):

@@ -8,6 +8,8 @@ from playwright.sync_api import expect
 from tests.factories import SpaceFactory, UserFactory
 from tests.forum_helpers import ask
 
+from .helpers import log_in
+
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PASTE_SCREENSHOT = """
@@ -30,14 +32,6 @@ async () => {
   );
 }
 """
-
-
-def log_in(page, username):
-    page.goto("/accounts/login/")
-    page.get_by_label("Username or e-mail address").fill(username)
-    page.get_by_label("Password").fill("correct horse battery")
-    page.locator("main").get_by_role("button", name="Log in").click()
-    expect(page.locator("summary[aria-label='Your account']")).to_be_visible()
 
 
 def test_a_pasted_screenshot_appears_in_the_posted_reply(page, settings, tmp_path):
