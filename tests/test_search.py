@@ -389,6 +389,38 @@ def test_language_aware_stemming_on_postgresql(languages):
     assert titles(find("runs", space=languages["en"])) == ["Reports running slowly"]
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="id slices are PostgreSQL's")
+@pytest.mark.parametrize("rare_matches", [0, 1_000_000], ids=["brin-range", "gin-alone"])
+def test_older_posts_are_found_through_either_plan_for_the_older_slice(
+    monkeypatch, trusted, helper, space, rare_matches
+):
+    from forums.search import backends
+
+    # Tiny windows, so that a handful of posts spans all three slices.
+    monkeypatch.setattr(backends, "RECENT_WINDOW", 4)
+    monkeypatch.setattr(backends, "OLDER_WINDOW", 12)
+    monkeypatch.setattr(backends, "RARE_MATCHES", rare_matches)
+    plans = []
+    real = backends.PostgresBackend._candidates
+
+    def recording(self, *args, how, **kwargs):
+        plans.append(how)
+        return real(self, *args, how=how, **kwargs)
+
+    monkeypatch.setattr(backends.PostgresBackend, "_candidates", recording)
+    oldest = ask(trusted, space, title="Zanzibar connector", body="zanzibar in the oldest")
+    middle = ask(trusted, space, title="Middle question", body="zanzibar again")
+    for n in range(8):
+        reply(helper, middle, body=f"filler reply {n}")
+    newest = ask(trusted, space, title="Newest question", body="nothing to see")
+    for n in range(6):
+        reply(helper, newest, body=f"more filler {n}")
+    publish(oldest, middle, newest)
+    assert titles(find("zanzibar")) == ["Zanzibar connector", "Middle question"]
+    assert titles(find("zanzibar", sort="newest")) == ["Middle question", "Zanzibar connector"]
+    assert plans[:3] == ["recent", "range" if rare_matches == 0 else "range-rare", "rest"]
+
+
 # --- similar questions ---------------------------------------------------------------------
 
 

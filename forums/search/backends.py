@@ -35,6 +35,9 @@ RECENT_THREADS = 5_000
 # The slices of ids a search goes through, newest first (see PostgresBackend.candidates).
 RECENT_WINDOW = 10_000
 OLDER_WINDOW = 150_000
+# Words whose matches, extrapolated from the recent window to the whole table, stay under
+# this are searched in the older slice through the GIN index alone (see ``candidates``).
+RARE_MATCHES = 30_000
 
 
 class PostgresBackend:
@@ -106,7 +109,10 @@ class PostgresBackend:
            document tested on each row (the GIN index deliberately unused): at most that
            many rows, and far fewer when the words are common;
         2. the next OLDER_WINDOW posts, through the GIN index combined with the id range
-           (the BRIN index on ids makes that range cheap): at most the slice's matches;
+           (the BRIN index on ids makes that range cheap): at most the slice's matches; or,
+           for words rare among recent posts (fewer than RARE_MATCHES in the whole table
+           by that sample), through the GIN index alone with the range as a filter, which
+           reads only their few matches instead of rechecking every row of the range;
         3. the rest, through the GIN index alone, sorted without the primary key (a
            backwards walk over posts that mostly do not match, or a bitmap of nearly every
            id, would cost more). Only words rare among recent posts get here.
@@ -125,6 +131,11 @@ class PostgresBackend:
         found: list = []
         seen: set[int] = set()
         for how, newest, oldest in slices:
+            if how == "range" and len(found) * top < RARE_MATCHES * RECENT_WINDOW:
+                # Rare in the recent window, so rare overall (as far as one can tell): the GIN
+                # index alone reads its few matches exactly, where combining it with the id
+                # range's BRIN bitmap would recheck every row of the range's pages.
+                how = "range-rare"
             rows = self._candidates(
                 posts,
                 query,
@@ -153,6 +164,14 @@ class PostgresBackend:
             order = F("id").desc()
         elif how == "range":
             where = f'{vector} @@ {tsq} AND "forums_post"."id" <= %s AND "forums_post"."id" > %s'
+            values = [*params, highest, lowest]
+            order = (F("id") + 0).desc()
+        elif how == "range-rare":
+            # "+ 0": the id range filters the GIN index's matches instead of joining it.
+            where = (
+                f'{vector} @@ {tsq} AND ("forums_post"."id" + 0) <= %s'
+                ' AND ("forums_post"."id" + 0) > %s'
+            )
             values = [*params, highest, lowest]
             order = (F("id") + 0).desc()
         else:
