@@ -1,5 +1,6 @@
 """Decoupled reactions to allauth events."""
 
+from allauth.account.models import EmailAddress
 from allauth.account.signals import email_confirmed
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
@@ -9,6 +10,7 @@ from django.dispatch import receiver
 from . import services
 from .backends import permissions_changed
 from .models import User
+from .verification import verification_changed
 
 
 @receiver(email_confirmed)
@@ -30,3 +32,9 @@ def _roles_changed(sender, **kwargs):
     if kwargs.get("action", "post_").startswith("post_"):
         permissions_changed()
         transaction.on_commit(permissions_changed)
+
+
+@receiver(post_save, sender=EmailAddress)
+@receiver(post_delete, sender=EmailAddress)
+def _addresses_changed(sender, instance, **kwargs):
+    verification_changed(instance.user_id)

@@ -2,9 +2,12 @@
 
 Seeds a scale data set when needed (``seed_scale``), serves it with gunicorn under production
 settings (DEBUG off), drives each page with wrk from 127.0.0.1 (16 connections, fixed
-duration), reads SQL queries per request from the ``X-Stoa-Queries`` header, the peak memory
-of the web workers from /proc, and the fan-out time from ``bench_fanout`` when that command
-exists. Prints a table and writes bench/results/latest.json.
+duration), reads SQL queries per request from the ``X-Stoa-Queries`` header and the time
+spent inside Django from ``Server-Timing``, the peak memory of the web workers from /proc,
+and the fan-out time from ``bench_fanout``. Pages are read as a visitor (served from the
+page cache after the first request), except ``thread_member`` (a signed-in member, rendered
+every time); ``reply_create`` posts as staff. Prints a table and writes
+bench/results/latest.json.
 
 Environment: BENCH_POSTS (100000), BENCH_DATABASE_URL (PostgreSQL ``stoa_bench`` on
 127.0.0.1), BENCH_REDIS_URL (redis://127.0.0.1:6379/2), BENCH_SECONDS per page (10),
@@ -30,7 +33,16 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 RESULTS = ROOT / "bench" / "results"
-PAGES = ["home", "space", "thread", "thread_last_page", "search", "suggestions", "reply_create"]
+PAGES = [
+    "home",
+    "space",
+    "thread",
+    "thread_last_page",
+    "thread_member",
+    "search",
+    "suggestions",
+    "reply_create",
+]
 
 
 def free_port() -> int:
@@ -275,8 +287,18 @@ def main() -> int:
         wait_for_http(port)
         base = f"http://127.0.0.1:{port}"
         auth = log_in(port, "bench_staff", "bench-password")
+        # Visitors' pages come from the page cache; a signed-in member's never do.
+        member = {"Cookie": log_in(port, "bench_user0", "bench-password")["Cookie"]}
         for name in PAGES:
-            if name == "reply_create":
+            if name == "thread_member":
+                headers, extra = member, {}
+                url = base + targets["thread"]
+                response, _ = get(port, targets["thread"], member)
+                if response.status != 200:
+                    results["pages"][name] = {"skipped": f"HTTP {response.status}"}
+                    continue
+                queries = query_count(port, targets["thread"], member)
+            elif name == "reply_create":
                 headers = {**auth, "Content-Type": "application/x-www-form-urlencoded"}
                 extra = {"BENCH_POST_PATHS": ",".join(targets["reply_paths"])}
                 url, queries = base + targets["reply_paths"][0], None

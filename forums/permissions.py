@@ -13,6 +13,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from accounts import verification
+
 from .models import Post, Space, SpaceMembership, Thread, ThreadParticipant, UserBlock
 from .rendering import Rendered, find_phone_numbers
 
@@ -22,14 +24,8 @@ def is_member(user) -> bool:
 
 
 def has_verified_email(user) -> bool:
-    """Posting needs a verified address. Cached on the user object for the request."""
-    if not is_member(user):
-        return False
-    cached = getattr(user, "_stoa_verified", None)
-    if cached is None:
-        cached = user.emailaddress_set.filter(verified=True).exists()
-        user._stoa_verified = cached
-    return cached
+    """Posting needs a verified address (cached: ``accounts.verification``)."""
+    return is_member(user) and verification.has_verified_email(user)
 
 
 def is_moderator(user) -> bool:

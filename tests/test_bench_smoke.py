@@ -37,7 +37,16 @@ def test_bench_smoke_run_measures_every_page(tmp_path):
     )
     results = json.loads(output.read_text())
     assert results["posts"] >= 1500
-    for page in ("home", "space", "thread", "thread_last_page", "search", "suggestions"):
+    pages = (
+        "home",
+        "space",
+        "thread",
+        "thread_last_page",
+        "thread_member",
+        "search",
+        "suggestions",
+    )
+    for page in pages:
         row = results["pages"][page]
         assert row["requests"] > 0 and row["errors"] == 0, (page, row)
         assert row["p50_ms"] <= row["p95_ms"] <= row["p99_ms"]

@@ -1,5 +1,5 @@
-"""Roles are read from the cache on every signed-in request, and a change of role counts at
-once: the next request sees it, without waiting for the cache to expire."""
+"""Roles and e-mail verification are read from the cache on signed-in requests, and a change
+counts at once: the next request sees it, without waiting for the cache to expire."""
 
 import pytest
 from django.contrib.auth.models import Group, Permission
@@ -46,3 +46,20 @@ def test_a_permission_given_to_a_role_counts_on_the_next_request(client, member)
     staff.permissions.remove(Permission.objects.get(codename="delete_user"))
     user = User.objects.get(pk=member.pk)
     assert user.has_perm("accounts.delete_user") is False
+
+
+def test_verifying_an_address_lets_the_member_post_at_once(db):
+    from allauth.account.models import EmailAddress
+
+    from forums import permissions
+
+    from .factories import UserFactory
+
+    user = UserFactory(username="newbie")
+    EmailAddress.objects.filter(user=user).delete()
+    address = EmailAddress.objects.create(user=user, email=user.email, verified=False)
+    assert permissions.has_verified_email(User.objects.get(pk=user.pk)) is False
+    address.set_verified(commit=True)
+    assert permissions.has_verified_email(User.objects.get(pk=user.pk)) is True
+    address.delete()
+    assert permissions.has_verified_email(User.objects.get(pk=user.pk)) is False
