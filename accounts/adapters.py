@@ -26,6 +26,7 @@ RESERVED_USERNAMES = frozenset(
         "admin",
         "administrator",
         "anonymous",
+        "former-member",  # holds deleted members' posts (accounts.services.account_delete)
         "help",
         "mod",
         "moderator",

@@ -1,5 +1,6 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.html import format_html
 
 from .avatars import AvatarError, avatar_prepare
 from .models import User
@@ -65,3 +66,59 @@ class ProfileForm(forms.Form):
                 "Choose a new picture or remove the current one, not both.",
             )
         return cleaned_data
+
+
+class AccountDeleteForm(forms.Form):
+    """Two checks before an account is deleted: the password (the person at the keyboard is
+    the member) and the username typed out (they mean this account, and mean it)."""
+
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    confirm_username = forms.CharField(
+        label="Your username",
+        max_length=User._meta.get_field("username").max_length,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}
+        ),
+    )
+
+    def __init__(self, *args, user: User, limited: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.limited = limited
+        self.fields["confirm_username"].help_text = format_html(
+            "Type <strong>{}</strong> to confirm that this is the account to delete.",
+            user.username,
+        )
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if self.limited:
+            raise ValidationError(
+                "Too many attempts in a short time. Wait a minute, then try again.",
+                code="rate_limited",
+            )
+        if not self.user.has_usable_password():
+            raise ValidationError(
+                "Your account has no password yet. Set one on the Password tab, then come "
+                "back to delete your account.",
+                code="no_password",
+            )
+        if not self.user.check_password(password):
+            raise ValidationError(
+                "That is not your password. Your account was not deleted.",
+                code="wrong_password",
+            )
+        return password
+
+    def clean_confirm_username(self):
+        typed = self.cleaned_data["confirm_username"].strip()
+        if typed != self.user.username:
+            raise ValidationError(
+                f"That is not your username: type “{self.user.username}” exactly as shown.",
+                code="wrong_username",
+            )
+        return typed

@@ -4,7 +4,7 @@ The rules (``POINTS``):
 
 - **Accepted answer, +15** to the answer's author, unless they accepted it themselves.
 - **Helpful reaction received, +5** to the post's author, one per reacting member; it goes
-  when the reaction is taken back.
+  when the reaction is taken back, or when the reacting member deletes their account.
 - **Idea on the roadmap, +10** to the idea's author when staff move it to planned, in
   progress or done; it goes if the idea is later declined or sent back to review. Nothing
   when the author moved their own idea.
@@ -256,6 +256,35 @@ def reputation_for_deletion(*, post_id: int) -> set[int]:
     events = list(events.select_for_update())
     _revoke(events)
     return {e.user_id for e in events}
+
+
+@transaction.atomic
+def reputation_for_account_deletion(*, user_id: int) -> set[int]:
+    """A deleted account's helpful reactions are gone, so are the points they earned others.
+
+    The member's own events go with their account row. Call it after the reactions' posts
+    are locked (as ``reputation_for_helpful`` locks them), so a handler still working on one
+    of these reactions has either finished or will find the reaction gone. One UPDATE moves
+    every author's total, however many reactions there were. Returns the authors changed.
+    """
+    given = ReputationEvent.objects.filter(
+        kind=HELPFUL, key__endswith=f":helpful:u{user_id}"
+    ).exclude(user_id=user_id)
+    authors = set(given.values_list("user_id", flat=True).distinct())
+    if not authors:
+        return set()
+    lost = (
+        given.filter(user_id=OuterRef("pk"))
+        .order_by()
+        .values("user_id")
+        .annotate(total=Sum("points"))
+        .values("total")
+    )
+    User.objects.filter(pk__in=authors).update(
+        reputation=F("reputation") - Subquery(lost, output_field=IntegerField())
+    )
+    given.delete()
+    return authors
 
 
 # --- rebuild: the whole ledger from the content -----------------------------------------

@@ -4,8 +4,11 @@ import html
 from dataclasses import dataclass
 from datetime import datetime
 
+from allauth.core import ratelimit
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.html import strip_tags
@@ -14,8 +17,8 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from forums import selectors as forum_selectors
 
-from . import roles, services
-from .forms import ProfileForm
+from . import permissions, roles, services
+from .forms import AccountDeleteForm, ProfileForm
 from .models import User
 
 ACTIVITY_LIMIT = 20
@@ -110,6 +113,40 @@ def profile_edit(request):
     else:
         form = ProfileForm(initial={"display_name": user.display_name, "bio": user.bio})
     return render(request, "accounts/profile_edit.html", {"form": form, "person": user})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_delete(request):
+    """Delete one's own account after the password and the username typed out.
+
+    A mistake shows the form again (HTTP 200) with the username as typed; the password is
+    never sent back. Password tries count against allauth's "reauthenticate" rate limit.
+    """
+    user = request.user
+    refusal = permissions.account_delete_refusal(user, user)
+    form = None
+    if not refusal:
+        limited = request.method == "POST" and not ratelimit.consume(
+            request, action="reauthenticate", user=user
+        )
+        form = AccountDeleteForm(request.POST or None, user=user, limited=limited)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.account_delete(user=user, actor=user)
+            except ValidationError as error:
+                form.add_error(None, error.messages)
+            else:
+                logout(request)
+                messages.success(
+                    request,
+                    "Your account is deleted. Your posts stay in the community under "
+                    "“Former member”; everything else that was yours is gone.",
+                )
+                return redirect("home")
+    context = {"form": form, "refusal": refusal, "person": user}
+    status = 429 if form is not None and form.has_error("password", "rate_limited") else 200
+    return render(request, "accounts/delete.html", context, status=status)
 
 
 def _active_person(username: str) -> User:

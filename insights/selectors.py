@@ -516,8 +516,9 @@ def _daily_table(points: list[DailyPoint]) -> Table:
 
 
 def _contributors(where: Q, period: Period) -> Table:
+    # Closed accounts are nobody to thank: "Former member" holds deleted members' posts.
     rows = (
-        DailyMemberActivity.objects.filter(where, period.q())
+        DailyMemberActivity.objects.filter(where, period.q(), user__is_active=True)
         .values("user_id", "user__username", "user__display_name")
         .annotate(
             posts=Sum("posts"),
