@@ -5,10 +5,12 @@ member's groups. A member created in the admin has no confirmed e-mail address y
 sends a confirmation link the first time they log in.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 
+from . import services
 from .models import (
     Badge,
     Organization,
@@ -61,8 +63,25 @@ class UserAdmin(DjangoUserAdmin):
         ),
     )
 
+    actions = ("delete_keeping_posts",)
+
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.action(description="Delete accounts, keeping their posts as “Former member”")
+    def delete_keeping_posts(self, request, queryset):
+        """Django's own delete refuses members who have posted (posts protect their author);
+        this deletes them the way a member deleting their own account does."""
+        deleted = 0
+        for user in queryset:
+            try:
+                services.account_delete(user=user, actor=request.user)
+            except ValidationError as error:
+                self.message_user(request, f"{user}: {' '.join(error.messages)}", messages.ERROR)
+            else:
+                deleted += 1
+        if deleted:
+            self.message_user(request, f"Deleted {deleted} account(s).", messages.SUCCESS)
 
     @admin.display(description="Roles")
     def role_list(self, user: User) -> str:

@@ -467,3 +467,26 @@ def test_the_deletion_costs_the_same_for_a_busy_member(space, outbox):
     small = _deletion_queries(UserFactory(), UserFactory(), space, threads=1, outbox=outbox)
     large = _deletion_queries(UserFactory(), UserFactory(), space, threads=8, outbox=outbox)
     assert large == small
+
+
+def test_the_admin_deletes_members_who_posted_keeping_their_posts(
+    client, admin_user, member, other_member, space, outbox
+):
+    thread = ask(member, space, title="Still useful after I leave")
+    client.force_login(admin_user)
+    response = client.post(
+        "/admin/accounts/user/",
+        {
+            "action": "delete_keeping_posts",
+            "_selected_action": [member.pk, admin_user.pk],
+        },
+        follow=True,
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Deleted 1 account(s)." in page
+    assert "administrator" in page.lower()  # the admin's own account is refused, with why
+    assert not User.objects.filter(pk=member.pk).exists()
+    assert User.objects.filter(pk=admin_user.pk).exists()
+    thread.refresh_from_db()
+    assert thread.author.username == "former-member"
