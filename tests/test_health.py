@@ -63,7 +63,7 @@ def test_healthz_reports_the_real_backends_in_use(client, db, settings):
 
     expected_database = "postgresql" if settings.IS_POSTGRES else "sqlite"
     assert body["checks"]["database"]["detail"] == expected_database
-    expected_cache = "RedisCache" if settings.REDIS_URL else "LocMemCache"
+    expected_cache = "StoaRedisCache" if settings.REDIS_URL else "LocMemCache"
     assert body["checks"]["cache"]["detail"] == expected_cache
     if settings.REDIS_URL:
         assert body["checks"]["broker"]["detail"] == "redis"

@@ -117,7 +117,7 @@ REDIS_CACHE_URL = env_str("REDIS_CACHE_URL") or redis_database(REDIS_URL, offset
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "community.cache.StoaRedisCache",
             "LOCATION": REDIS_CACHE_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "stoa"),
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
