@@ -48,3 +48,21 @@ class CachedPermissionsBackend(ModelBackend):
             user_obj._user_perm_cache = sets["user"]
             user_obj._group_perm_cache = sets["group"]
         return sets[from_name]
+
+
+def members_of(group_names) -> frozenset[int]:
+    """Ids of the users in any of these groups (roles such as Staff: a handful of people),
+    cached under the same version as permissions, so a change of role shows at once."""
+    names = sorted(group_names)
+    key = f"perms:{permissions_version()}:groups:{','.join(names)}"
+    ids = cache.get(key)
+    if ids is None:
+        from django.contrib.auth.models import Group
+
+        ids = frozenset(
+            Group.objects.filter(name__in=names, user__isnull=False).values_list(
+                "user__id", flat=True
+            )
+        )
+        cache.set(key, ids, TIMEOUT)
+    return ids

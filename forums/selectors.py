@@ -9,12 +9,12 @@ import math
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.contrib.auth.models import Group
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from taggit.models import Tag
 
 from accounts import badges
+from accounts.backends import members_of
 
 from . import groups, ideas, permissions
 from .models import Post, Reaction, ReadState, Space, Thread
@@ -271,11 +271,7 @@ def page_for_position(position: int) -> int:
 
 
 def _staff_ids(user_ids) -> set[int]:
-    return set(
-        Group.objects.filter(name__in=STAFF_ROLES, user__id__in=user_ids).values_list(
-            "user__id", flat=True
-        )
-    )
+    return set(members_of(STAFF_ROLES)) & set(user_ids)
 
 
 def thread_page(*, thread: Thread, viewer, page: int) -> ThreadPage:

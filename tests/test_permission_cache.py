@@ -63,3 +63,16 @@ def test_verifying_an_address_lets_the_member_post_at_once(db):
     assert permissions.has_verified_email(User.objects.get(pk=user.pk)) is True
     address.delete()
     assert permissions.has_verified_email(User.objects.get(pk=user.pk)) is False
+
+
+def test_a_new_staff_member_is_marked_on_their_posts_at_once(client, member, other_member):
+    from .factories import SpaceFactory
+    from .forum_helpers import ask
+
+    thread = ask(member, SpaceFactory(slug="help"), title="Who answers here?")
+    staff_pill = 'title="Works for the vendor">Staff</span>'
+    assert staff_pill not in client.get(thread.get_absolute_url()).content.decode()
+    member.groups.add(Group.objects.get(name="Staff"))
+    assert staff_pill in client.get(thread.get_absolute_url()).content.decode()
+    member.groups.clear()
+    assert staff_pill not in client.get(thread.get_absolute_url()).content.decode()
