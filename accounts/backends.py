@@ -8,7 +8,9 @@ from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 
 VERSION_KEY = "perms:version"
-TIMEOUT = 6 * 3600
+# Short enough that a change made while the cache was unreachable (its version bump lost)
+# still counts within minutes.
+TIMEOUT = 600
 
 
 def permissions_version() -> int:

@@ -6,7 +6,7 @@ composer asks. The answer is kept on the user object for the request and in the 
 from django.core.cache import cache
 from django.db import transaction
 
-TTL = 3600
+TTL = 600
 
 
 def _key(user_id: int) -> str:

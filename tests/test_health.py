@@ -7,7 +7,7 @@ import time
 import pytest
 from django.test import override_settings
 
-REDIS_CACHE = "django.core.cache.backends.redis.RedisCache"
+REDIS_CACHE = "community.cache.StoaRedisCache"
 
 
 @pytest.fixture
