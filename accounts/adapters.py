@@ -17,9 +17,12 @@ from urllib.parse import urlsplit
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from community.models import Branding
+
+from .models import RetiredUsername
 
 RESERVED_USERNAMES = frozenset(
     {
@@ -53,6 +56,12 @@ class AccountAdapter(DefaultAccountAdapter):
         username = super().clean_username(username, shallow=shallow)
         if username.lower() in RESERVED_USERNAMES:
             raise self.validation_error("username_blacklisted")
+        if RetiredUsername.objects.filter(username=username.lower()).exists():
+            raise ValidationError(
+                "This username belonged to an account that was deleted, so it is not given "
+                "out again. Please choose another.",
+                code="username_retired",
+            )
         return username
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:

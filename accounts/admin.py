@@ -17,6 +17,7 @@ from .models import (
     OrganizationInvitation,
     OrganizationMembership,
     ReputationEvent,
+    RetiredUsername,
     User,
     UserBadge,
 )
@@ -144,3 +145,12 @@ class ReputationEventAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     search_fields = ["user__username", "key"]
     raw_id_fields = ["user"]
+
+
+@admin.register(RetiredUsername)
+class RetiredUsernameAdmin(admin.ModelAdmin):
+    """Names of deleted accounts, kept out of sign-up. Deleting a row frees the name."""
+
+    list_display = ["username", "retired_at"]
+    search_fields = ["username"]
+    readonly_fields = ["username", "retired_at"]

@@ -167,3 +167,14 @@ class OrganizationInvitation(models.Model):
 
     def __str__(self) -> str:
         return f"Invitation to {self.organization} for {self.email}"
+
+
+class RetiredUsername(models.Model):
+    """The name of a deleted account, never given out again: old @mentions, quotes and
+    links still say it, and a newcomer taking it would inherit them."""
+
+    username = models.CharField(max_length=150, unique=True, help_text="Lower-cased.")
+    retired_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.username

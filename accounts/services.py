@@ -17,7 +17,7 @@ from notifications.models import Notification
 
 from . import permissions, reputation
 from .avatars import PreparedAvatar, avatar_prepare
-from .models import Organization, OrganizationMembership, User
+from .models import Organization, OrganizationMembership, RetiredUsername, User
 
 FORMER_MEMBER_NAME = "Former member"
 # Under the reserved .invalid top-level domain: no mail can ever be delivered to it.
@@ -178,6 +178,7 @@ def account_delete(*, user: User, actor) -> AccountDeletion | None:
                 "was deleted: please try again.",
                 code="content_arrived",
             ) from None
+        RetiredUsername.objects.get_or_create(username=person.username.lower())
         if avatar_name:
             transaction.on_commit(lambda: avatar_storage.delete(avatar_name))
         pagecache.bump("global", *(f"thread:{pk}" for pk in sorted(touched)))

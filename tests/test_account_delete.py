@@ -490,3 +490,28 @@ def test_the_admin_deletes_members_who_posted_keeping_their_posts(
     assert User.objects.filter(pk=admin_user.pk).exists()
     thread.refresh_from_db()
     assert thread.author.username == "former-member"
+
+
+def test_a_deleted_members_username_is_not_given_out_again(client, space, outbox):
+    from .test_accounts import PASSWORD, errors_for, input_value
+
+    leaver = UserFactory(username="Leaver")
+    ask(leaver, space, title="Mentioned as @Leaver for years")
+    services.account_delete(user=leaver, actor=leaver)
+
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "email": "impostor@example.com",
+            "username": "leaver",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+        },
+    )
+    assert response.status_code == 200
+    assert errors_for(response, "id_username") == [
+        "This username belonged to an account that was deleted, so it is not given out "
+        "again. Please choose another."
+    ]
+    assert input_value(response, "email") == "impostor@example.com"
+    assert not User.objects.filter(username__iexact="leaver").exists()
