@@ -11,4 +11,14 @@
       b.setAttribute("aria-busy", "true");
     });
   });
+
+  // On a phone the sections scroll sideways: bring the current one (and a sliver of the
+  // next) into view, without moving the page itself.
+  document.addEventListener("DOMContentLoaded", function () {
+    const nav = document.querySelector(".main-nav");
+    const current = nav && nav.querySelector("[aria-current=page]");
+    if (!current || nav.scrollWidth <= nav.clientWidth) return;
+    const overflow = current.getBoundingClientRect().right - nav.getBoundingClientRect().right;
+    if (overflow > 0) nav.scrollLeft += overflow + 24;
+  });
 })();
