@@ -33,6 +33,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 RESULTS = ROOT / "bench" / "results"
+SERVER_PERCENTILES = ("server_p50_ms", "server_p95_ms", "server_p99_ms")
 PAGES = [
     "home",
     "space",
@@ -290,38 +291,26 @@ def main() -> int:
         # Visitors' pages come from the page cache; a signed-in member's never do.
         member = {"Cookie": log_in(port, "bench_user0", "bench-password")["Cookie"]}
         for name in PAGES:
-            if name == "thread_member":
-                headers, extra = member, {}
-                url = base + targets["thread"]
-                response, _ = get(port, targets["thread"], member)
-                if response.status != 200:
-                    results["pages"][name] = {"skipped": f"HTTP {response.status}"}
-                    continue
-                queries = query_count(port, targets["thread"], member)
-            elif name == "reply_create":
+            if name == "reply_create":
                 headers = {**auth, "Content-Type": "application/x-www-form-urlencoded"}
                 extra = {"BENCH_POST_PATHS": ",".join(targets["reply_paths"])}
                 url, queries = base + targets["reply_paths"][0], None
             else:
-                headers, extra = {}, {}
-                url = base + targets[name]
-                response, _ = get(port, targets[name])
+                path = targets["thread" if name == "thread_member" else name]
+                headers = member if name == "thread_member" else {}
+                extra, url = {}, base + path
+                response, _ = get(port, path, headers)
                 if response.status != 200:
                     results["pages"][name] = {"skipped": f"HTTP {response.status}"}
                     continue
-                queries = query_count(port, targets[name])
+                queries = query_count(port, path, headers)
             get(port, "/")  # warm-up
             measured = run_wrk(url, seconds, connections, headers, extra)
             if name == "reply_create":
                 queries = _reply_queries(port, targets, auth)
             results["pages"][name] = {
-                "rps": measured["rps"],
-                "p50_ms": measured["p50_ms"],
-                "p95_ms": measured["p95_ms"],
-                "p99_ms": measured["p99_ms"],
-                "server_p50_ms": _or_none(measured.get("server_p50_ms")),
-                "server_p95_ms": _or_none(measured.get("server_p95_ms")),
-                "server_p99_ms": _or_none(measured.get("server_p99_ms")),
+                **{k: measured[k] for k in ("rps", "p50_ms", "p95_ms", "p99_ms")},
+                **{k: _or_none(measured.get(k)) for k in SERVER_PERCENTILES},
                 "queries": queries,
                 "requests": measured["requests"],
                 "errors": measured["errors"],

@@ -644,18 +644,26 @@ def _breakdown(where: Q, activity_where: Q, period: Period, key: str) -> list[di
     return sorted(merged.values(), key=lambda row: (row["pk"] is None, (row["name"] or "").lower()))
 
 
+def _activity_cells(row: dict) -> list:
+    """Threads, posts, questions, answered and solved shares and the median first reply of
+    one breakdown row, as both breakdown tables show them."""
+    return [
+        count_cell(row.get("threads") or 0),
+        count_cell(row.get("posts") or 0),
+        count_cell(row.get("asked") or 0),
+        percent_cell(share(row.get("answered"), row.get("asked"))),
+        percent_cell(share(row.get("solved"), row.get("asked"))),
+        duration_cell(row.get("first_reply")),
+    ]
+
+
 def _spaces(where: Q, period: Period) -> Table:
     rows = []
     for row in _breakdown(where, where, period, "space_id"):
         rows.append(
             [
                 Cell(row["name"], url=reverse("forums:space", kwargs={"slug": row["slug"]})),
-                count_cell(row.get("threads") or 0),
-                count_cell(row.get("posts") or 0),
-                count_cell(row.get("asked") or 0),
-                percent_cell(share(row.get("answered"), row.get("asked"))),
-                percent_cell(share(row.get("solved"), row.get("asked"))),
-                duration_cell(row.get("first_reply")),
+                *_activity_cells(row),
                 count_cell(row.get("active") or 0),
                 count_cell(row.get("flags") or 0),
                 count_cell(row.get("deflections") or 0),
@@ -724,12 +732,7 @@ def _organizations(
                 Cell(row["name"] or NO_ORGANIZATION),
                 count_cell(new_members if space is None else None),
                 count_cell(row.get("active") or 0),
-                count_cell(row.get("threads") or 0),
-                count_cell(row.get("posts") or 0),
-                count_cell(row.get("asked") or 0),
-                percent_cell(share(row.get("answered"), row.get("asked"))),
-                percent_cell(share(row.get("solved"), row.get("asked"))),
-                duration_cell(row.get("first_reply")),
+                *_activity_cells(row),
                 count_cell(row.get("flags") or 0),
             ]
         )

@@ -1,5 +1,7 @@
 """Fixtures for each role, shared by the whole suite."""
 
+import socket
+
 import pytest
 
 from .factories import UserFactory
@@ -81,3 +83,11 @@ def _data_from_migrations(request, django_db_blocker):
             if not Group.objects.filter(name="Staff").exists():
                 _replay_data_migrations()
     yield
+
+
+@pytest.fixture
+def closed_port():
+    """A port on 127.0.0.1 that refuses connections: bound, never listening."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield sock.getsockname()[1]

@@ -1,7 +1,6 @@
 """Redis down is not the site down: everything in the cache can be recomputed, so pages and
 posting keep working (uncached), each request paying at most one connection timeout."""
 
-import socket
 import time
 
 import pytest
@@ -18,21 +17,18 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def dead_cache(monkeypatch):
+def dead_cache(monkeypatch, closed_port):
     """The cache pointed at a port that refuses connections."""
     monkeypatch.setattr(StoaRedisCache, "_down_until", 0.0)
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-        caches = {
-            "default": {
-                "BACKEND": "community.cache.StoaRedisCache",
-                "LOCATION": f"redis://127.0.0.1:{port}/0",
-                "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
-            }
+    caches = {
+        "default": {
+            "BACKEND": "community.cache.StoaRedisCache",
+            "LOCATION": f"redis://127.0.0.1:{closed_port}/0",
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
-        with override_settings(CACHES=caches, STOA_ANON_CACHE_SECONDS=60):
-            yield
+    }
+    with override_settings(CACHES=caches, STOA_ANON_CACHE_SECONDS=60):
+        yield
 
 
 def test_reading_and_posting_work_while_the_cache_is_unreachable(

@@ -11,14 +11,6 @@ REDIS_CACHE = "community.cache.StoaRedisCache"
 
 
 @pytest.fixture
-def closed_port():
-    """A port on 127.0.0.1 that refuses connections: bound, never listening."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        yield sock.getsockname()[1]
-
-
-@pytest.fixture
 def silent_port():
     """A port that accepts connections and then never answers, like a wedged server."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
